@@ -19,6 +19,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod counting;
 mod error;
 mod key;
 pub mod layout;
@@ -26,10 +27,12 @@ mod memory;
 mod prefixed;
 mod repository;
 pub mod settings;
+pub mod sync;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
+pub use counting::{Counting, Counts};
 pub use error::{BoxError, Error, Location, Result};
 pub use key::{Key, Name, MAX_KEY_BYTES, MAX_SEGMENT_BYTES};
 pub use memory::MemoryRepository;

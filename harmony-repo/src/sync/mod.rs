@@ -32,6 +32,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+/// A callback for progress events.
+pub type EventHandler = Arc<dyn Fn(&Event) + Send + Sync>;
+
 /// How a sync runs.
 #[derive(Clone)]
 pub struct SyncOptions {
@@ -46,7 +49,7 @@ pub struct SyncOptions {
     /// The sync-state record file; `None` keeps no record.
     pub state_path: Option<PathBuf>,
     /// Called for every progress event.
-    pub on_event: Option<Arc<dyn Fn(&Event) + Send + Sync>>,
+    pub on_event: Option<EventHandler>,
 }
 
 impl Default for SyncOptions {

@@ -1,0 +1,20 @@
+//! The whole conformance suite against fake-gcs-server (`scripts/servers/fake-gcs.sh`).
+use harmony_repo::Repository;
+use harmony_repo_gcs::{GcsAuth, GcsBuilder};
+use std::sync::Arc;
+
+async fn repo() -> Option<Arc<dyn Repository>> {
+    let [endpoint, bucket] = harmony_repo::conformance::server_env(
+        "GCS",
+        ["HARMONY_TEST_GCS_ENDPOINT", "HARMONY_TEST_GCS_BUCKET"],
+    )?;
+    let repo = GcsBuilder::new(bucket)
+        .endpoint(endpoint)
+        .auth(GcsAuth::Anonymous)
+        .build()
+        .await
+        .expect("open the emulator's bucket");
+    Some(Arc::new(repo))
+}
+
+harmony_repo::conformance_suite!(repo);

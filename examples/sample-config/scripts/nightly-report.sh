@@ -1,0 +1,3 @@
+#!/bin/sh
+# Sample action script stored with the configuration.
+echo "nightly report"

@@ -33,7 +33,7 @@ start() {
   mkdir -p "$data"
   spawn "$NAME" "$AZ_DIR/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$port" \
     --location "$data" --silent --skipApiVersionCheck --disableTelemetry
-  wait_port 127.0.0.1 "$port" 60
+  wait_port 127.0.0.1 "$port" 120
   local az=(python3 "$HERE/azure_sharedkey.py")
   "${az[@]}" PUT "$endpoint/$CONTAINER?restype=container" >/dev/null
   # Round trip, so a broken server fails here rather than in the tests.

@@ -33,7 +33,7 @@ start() {
   mkdir -p "$data/$BUCKET"
   spawn "$NAME" "$bin" -scheme http -host 127.0.0.1 -port "$port" \
     -backend memory -public-host "127.0.0.1:$port" -external-url "$url" -data "$data"
-  wait_port 127.0.0.1 "$port" 60
+  wait_port 127.0.0.1 "$port" 120
   # Round trip (upload, download, delete), which also checks the bucket exists.
   curl -fsS -o /dev/null -X POST -H 'Content-Type: application/octet-stream' --data-binary ping \
     "$url/upload/storage/v1/b/$BUCKET/o?uploadType=media&name=.probe"

@@ -7,13 +7,19 @@
 #   $STATE_DIR/NAME.pid  PID of the server (leader of its own process group)
 #   $STATE_DIR/NAME.log  its stdout/stderr
 #   $STATE_DIR/NAME.env  `export KEY=VALUE` lines for the tests
-#   $TOOLS_DIR           project-local installs (Python venv, npm packages)
+#   $STATE_DIR/NAME.lock held while NAME starts or stops
+#   $TOOLS_DIR           project-local installs (Python venv, npm packages),
+#                        default $REPO/target/tools, override HARMONY_TOOLS_DIR
+# Several scripts may run at once (all.sh, parallel CI steps, developers):
+# installs are serialised by $TOOLS_DIR/install.lock.
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STATE_DIR="${HARMONY_STATE_DIR:-$REPO/target/servers}"
-TOOLS_DIR="$REPO/target/tools"
-VENV="$TOOLS_DIR/venv"
 mkdir -p "$STATE_DIR"
+STATE_DIR="$(cd "$STATE_DIR" && pwd)" # absolute: it goes into config files
+TOOLS_DIR="${HARMONY_TOOLS_DIR:-$REPO/target/tools}"
+mkdir -p "$TOOLS_DIR"
+VENV="$TOOLS_DIR/venv"
 
 log() { printf '[%s] %s\n' "${NAME:-servers}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -91,24 +97,25 @@ spawn() {
   shift
   rm -f "$STATE_DIR/$name.pid"
   : >"$STATE_DIR/$name.log"
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  # (fds 8 and 9 are our locks: the server must not inherit them)
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$STATE_DIR/$name.pid" "$@" \
-    </dev/null >>"$STATE_DIR/$name.log" 2>&1 &
-  local i
-  for i in $(seq 50); do [[ -s $STATE_DIR/$name.pid ]] && return 0; sleep 0.1; done
+    </dev/null >>"$STATE_DIR/$name.log" 2>&1 8>&- 9>&- &
+  for _ in $(seq 50); do [[ -s $STATE_DIR/$name.pid ]] && return 0; sleep 0.1; done
   die "$name did not start"
 }
 
 # stop_pidfile FILE LABEL: stop the process whose PID is in FILE, with its
 # whole process group; SIGKILL after 10 s. Fine if it is not running.
 stop_pidfile() {
-  local pidfile=$1 label=$2 pid i
+  local pidfile=$1 label=$2 pid
   pid="$(cat "$pidfile" 2>/dev/null)" || true
   if [[ -n $pid ]] && alive "$pid"; then
     log "stopping $label (pid $pid)"
     # Only signal the group if the PID still leads it (guards against reuse).
     if [[ "$(proc_stat "$pid" 3)" == "$pid" ]]; then
       kill -TERM -- "-$pid" 2>/dev/null || true
-      for i in $(seq 100); do
+      for _ in $(seq 100); do
         alive "$pid" || break
         sleep 0.1
       done
@@ -148,10 +155,11 @@ apt_install() {
 # specs (e.g. 'moto[server]==5.2.5') whose distribution is missing or at
 # another version than pinned.
 venv_install() {
-  if [[ ! -x $VENV/bin/python ]]; then
+  if [[ ! -x $VENV/bin/pip ]]; then
     log "creating venv $VENV"
     mkdir -p "$TOOLS_DIR"
-    python3 -m venv "$VENV" || { apt_install python3-venv && python3 -m venv --clear "$VENV"; }
+    # Debian's own python3 needs python3-venv for this; pyenv's has it built in.
+    python3 -m venv --clear "$VENV" || { apt_install python3-venv && python3 -m venv --clear "$VENV"; }
   fi
   local missing=() spec dist want have
   for spec in "$@"; do
@@ -169,9 +177,18 @@ venv_install() {
 # server_main ARGS: the start|stop|env dispatcher shared by the server scripts.
 server_main() {
   case "${1:-}" in
+    start | stop) # one start/stop of NAME at a time (fd 8 = the lock)
+      exec 8>"$STATE_DIR/$NAME.lock"
+      flock -w 900 8 || die "timed out waiting for $STATE_DIR/$NAME.lock"
+      ;;
+  esac
+  case "${1:-}" in
     start)
       stop_server
+      exec 9>"$TOOLS_DIR/install.lock" # one install at a time (fd 9)
+      flock -w 900 9 || die "timed out waiting for $TOOLS_DIR/install.lock"
       install
+      exec 9>&-
       # If anything below fails: show the log, leave no half-started server.
       trap 'if (($?)); then log "start failed"; dump_log "$NAME"; stop_server; fi' EXIT
       start

@@ -10,7 +10,9 @@ MOTO_VERSION=5.2.5
 BUCKET=harmony-test
 
 install() {
-  venv_install "moto[server]==$MOTO_VERSION"
+  # moto[server] drags in every service's deps (cfn-lint, sympy, docker...,
+  # ~350 MB, 1-2 min); S3 plus the Flask server is all we need (~140 MB).
+  venv_install "moto[s3]==$MOTO_VERSION" flask flask-cors
 }
 
 start() {
@@ -19,7 +21,7 @@ start() {
   url="http://127.0.0.1:$port"
   # moto keeps everything in memory, so each start is a fresh, empty store.
   spawn "$NAME" "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port"
-  wait_port 127.0.0.1 "$port" 60
+  wait_port 127.0.0.1 "$port" 120
   # moto accepts an unsigned bucket PUT, but denies anonymous object GETs, and
   # Flask eats form-encoded bodies: sign with SigV4 and send octet-stream.
   local s3=(curl -fsS --aws-sigv4 aws:amz:us-east-1:s3 --user testing:testing

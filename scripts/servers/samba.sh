@@ -77,7 +77,7 @@ start() {
     smbpasswd -s -c "$CONF" -a "$SMB_USER" >"$DIR/log/smbpasswd.out" 2>&1 ||
     { cat "$DIR/log/smbpasswd.out" >&2; die "smbpasswd failed"; }
   spawn "$NAME" smbd --foreground --no-process-group --debug-stdout -s "$CONF" -l "$DIR/log"
-  wait_port 127.0.0.1 "$port" 60
+  wait_port 127.0.0.1 "$port" 120
   # Round trip through a real SMB client (put, get, rm).
   local tmp
   tmp="$(mktemp -d)"

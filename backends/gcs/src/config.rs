@@ -170,7 +170,11 @@ fn parse_key(key: &Secret, source: &str) -> Result<()> {
             ),
         )
     })?;
-    let field = |name: &str| v.get(name).and_then(|x| x.as_str()).filter(|s| !s.is_empty());
+    let field = |name: &str| {
+        v.get(name)
+            .and_then(|x| x.as_str())
+            .filter(|s| !s.is_empty())
+    };
     let Some(ty) = field("type") else {
         return Err(bad_key(
             source,

@@ -146,7 +146,13 @@ impl GcsRepository {
 /// Converts an object's metadata; `None` for names that are not valid keys (folder
 /// placeholders such as `a/` made by the console), which listings skip.
 pub(crate) fn meta_of(o: &Object) -> Option<ObjectMeta> {
-    let key = Key::new(o.name.clone()).ok()?;
+    let key = match Key::new(o.name.clone()) {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::debug!("skipping object {:?}: {e}", o.name);
+            return None;
+        }
+    };
     Some(ObjectMeta {
         key,
         size: o.size.max(0) as u64,

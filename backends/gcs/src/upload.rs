@@ -94,14 +94,15 @@ impl GcsRepository {
                 }
             }
             match session.as_mut() {
-                None => self.put_multipart(key, pending.split().freeze(), mode).await,
+                None => {
+                    self.put_multipart(key, pending.split().freeze(), mode)
+                        .await
+                }
                 Some(s) => {
                     let total = s.offset + pending.len() as u64;
                     s.send(self, key, pending.split().freeze(), Some(total))
                         .await?
-                        .ok_or_else(|| {
-                            Error::backend(self.loc(key), "the upload did not complete")
-                        })
+                        .ok_or_else(|| Error::backend(self.loc(key), "the upload did not complete"))
                 }
             }
         }

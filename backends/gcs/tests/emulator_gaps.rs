@@ -52,23 +52,34 @@ async fn read(c: &Client, bucket: &str, name: &str) -> Vec<u8> {
         object: name.into(),
         ..Default::default()
     };
-    c.download_object(&g, &Default::default()).await.expect("read")
+    c.download_object(&g, &Default::default())
+        .await
+        .expect("read")
 }
 
 /// The basis of every conditional write here: multipart uploads honour generations.
 #[tokio::test]
 async fn emulator_honours_multipart_preconditions() {
-    let Some((endpoint, bucket)) = common::emulator() else { return };
+    let Some((endpoint, bucket)) = common::emulator() else {
+        return;
+    };
     let c = raw_client(&endpoint);
     let name = common::unique("multipart");
     let up = |data: &'static str, g| {
         let (c, bucket, name) = (c.clone(), bucket.clone(), name.clone());
-        async move { c.upload_object(&req(&bucket, g), data, &multipart(&name)).await }
+        async move {
+            c.upload_object(&req(&bucket, g), data, &multipart(&name))
+                .await
+        }
     };
     let first = up("one", Some(0)).await.expect("create");
     assert_eq!(status(up("two", Some(0)).await), 412, "second create");
     let second = up("two", Some(first.generation)).await.expect("update");
-    assert_eq!(status(up("three", Some(first.generation)).await), 412, "stale");
+    assert_eq!(
+        status(up("three", Some(first.generation)).await),
+        412,
+        "stale"
+    );
     assert_eq!(read(&c, &bucket, &name).await, b"two");
     assert_ne!(first.generation, second.generation);
 }
@@ -78,7 +89,9 @@ async fn emulator_honours_multipart_preconditions() {
 /// generation just before uploading; only that check protects them on the emulator.
 #[tokio::test]
 async fn emulator_gap_resumable_upload_ignores_preconditions() {
-    let Some((endpoint, bucket)) = common::emulator() else { return };
+    let Some((endpoint, bucket)) = common::emulator() else {
+        return;
+    };
     let c = raw_client(&endpoint);
     let name = common::unique("resumable");
     c.upload_object(&req(&bucket, Some(0)), "old", &multipart(&name))
@@ -92,7 +105,11 @@ async fn emulator_gap_resumable_upload_ignores_preconditions() {
         .upload_single_chunk("new", 3)
         .await
         .expect("the emulator completes it (GCS: 412)");
-    assert_eq!(read(&c, &bucket, &name).await, b"new", "create-only was ignored");
+    assert_eq!(
+        read(&c, &bucket, &name).await,
+        b"new",
+        "create-only was ignored"
+    );
 }
 
 /// GAP: simple (`uploadType=media`) uploads, copies and deletes ignore preconditions on the
@@ -100,11 +117,18 @@ async fn emulator_gap_resumable_upload_ignores_preconditions() {
 /// create-only copies of small objects as a read plus a conditional multipart upload.
 #[tokio::test]
 async fn emulator_gap_simple_upload_copy_and_delete_ignore_preconditions() {
-    let Some((endpoint, bucket)) = common::emulator() else { return };
+    let Some((endpoint, bucket)) = common::emulator() else {
+        return;
+    };
     let c = raw_client(&endpoint);
     let (a, b) = (common::unique("gap-a"), common::unique("gap-b"));
-    let oa = c.upload_object(&req(&bucket, Some(0)), "A", &multipart(&a)).await.unwrap();
-    c.upload_object(&req(&bucket, Some(0)), "B", &multipart(&b)).await.unwrap();
+    let oa = c
+        .upload_object(&req(&bucket, Some(0)), "A", &multipart(&a))
+        .await
+        .unwrap();
+    c.upload_object(&req(&bucket, Some(0)), "B", &multipart(&b))
+        .await
+        .unwrap();
 
     let simple = UploadType::Simple(Media::new(b.clone()));
     c.upload_object(&req(&bucket, Some(0)), "S", &simple)
@@ -120,7 +144,9 @@ async fn emulator_gap_simple_upload_copy_and_delete_ignore_preconditions() {
         if_generation_match: Some(0),
         ..Default::default()
     };
-    c.copy_object(&copy).await.expect("copy ignores ifGenerationMatch=0 (GCS: 412)");
+    c.copy_object(&copy)
+        .await
+        .expect("copy ignores ifGenerationMatch=0 (GCS: 412)");
     assert_eq!(read(&c, &bucket, &b).await, b"A");
 
     let del = DeleteObjectRequest {
@@ -129,7 +155,9 @@ async fn emulator_gap_simple_upload_copy_and_delete_ignore_preconditions() {
         if_generation_match: Some(oa.generation + 1),
         ..Default::default()
     };
-    c.delete_object(&del).await.expect("delete ignores a stale generation (GCS: 412)");
+    c.delete_object(&del)
+        .await
+        .expect("delete ignores a stale generation (GCS: 412)");
     let del_b = DeleteObjectRequest {
         bucket: bucket.clone(),
         object: b.clone(),
@@ -160,7 +188,9 @@ fn chunks(n: usize, byte: u8) -> ByteStream {
 /// errors on the emulator (the write itself carries the precondition for GCS).
 #[tokio::test]
 async fn large_conditional_writes_are_checked_on_the_emulator() {
-    let Some((endpoint, bucket)) = common::emulator() else { return };
+    let Some((endpoint, bucket)) = common::emulator() else {
+        return;
+    };
     let repo = small_threshold_repo(&endpoint, &bucket).await;
     let p = common::unique("large");
     let key = Key::new(format!("{p}/big.bin")).unwrap();
@@ -169,7 +199,11 @@ async fn large_conditional_writes_are_checked_on_the_emulator() {
         .await
         .expect("multi-chunk create");
     assert_eq!(m1.size, 1_000_000);
-    assert_eq!(m1.digest, Some(Digest::md5(&vec![1u8; 1_000_000])), "md5 digest");
+    assert_eq!(
+        m1.digest,
+        Some(Digest::md5(&vec![1u8; 1_000_000])),
+        "md5 digest"
+    );
     let e = repo.put_stream(&key, chunks(10, 2), PutMode::Create).await;
     assert!(matches!(e, Err(Error::AlreadyExists(_))), "{e:?}");
     let v1 = m1.version.clone().unwrap();
@@ -177,18 +211,26 @@ async fn large_conditional_writes_are_checked_on_the_emulator() {
         .put_stream(&key, chunks(10, 3), PutMode::Update(v1.clone()))
         .await
         .expect("update on the current version");
-    let e = repo.put_stream(&key, chunks(10, 4), PutMode::Update(v1)).await;
+    let e = repo
+        .put_stream(&key, chunks(10, 4), PutMode::Update(v1))
+        .await;
     assert!(matches!(e, Err(Error::Precondition(..))), "{e:?}");
     let missing = Key::new(format!("{p}/missing.bin")).unwrap();
     let e = repo
-        .put_stream(&missing, chunks(10, 5), PutMode::Update(m2.version.clone().unwrap()))
+        .put_stream(
+            &missing,
+            chunks(10, 5),
+            PutMode::Update(m2.version.clone().unwrap()),
+        )
         .await;
     assert!(matches!(e, Err(Error::Precondition(..))), "{e:?}");
     let data = repo.get(&key).await.unwrap().bytes().await.unwrap();
     assert!(data.len() == 1_000_000 && data.iter().all(|b| *b == 3));
 
     let copy = Key::new(format!("{p}/copy.bin")).unwrap();
-    repo.copy(&key, &copy, true).await.expect("large create-only copy to a new key");
+    repo.copy(&key, &copy, true)
+        .await
+        .expect("large create-only copy to a new key");
     let e = repo.copy(&key, &copy, true).await;
     assert!(matches!(e, Err(Error::AlreadyExists(_))), "{e:?}");
     repo.delete_prefix(&Key::new(p).unwrap()).await.unwrap();
@@ -197,7 +239,9 @@ async fn large_conditional_writes_are_checked_on_the_emulator() {
 /// An interrupted multi-chunk (resumable) put creates nothing and keeps the old object.
 #[tokio::test]
 async fn interrupted_resumable_put_leaves_nothing() {
-    let Some((endpoint, bucket)) = common::emulator() else { return };
+    let Some((endpoint, bucket)) = common::emulator() else {
+        return;
+    };
     let repo = small_threshold_repo(&endpoint, &bucket).await;
     let p = common::unique("interrupted");
     let failing = || {
@@ -212,11 +256,19 @@ async fn interrupted_resumable_put_leaves_nothing() {
             .boxed()
     };
     let new = Key::new(format!("{p}/new.bin")).unwrap();
-    assert!(repo.put_stream(&new, failing(), PutMode::Overwrite).await.is_err());
+    assert!(repo
+        .put_stream(&new, failing(), PutMode::Overwrite)
+        .await
+        .is_err());
     assert!(repo.head(&new).await.unwrap_err().is_not_found());
     let old = Key::new(format!("{p}/old.bin")).unwrap();
-    repo.put(&old, "old".into(), PutMode::Overwrite).await.unwrap();
-    assert!(repo.put_stream(&old, failing(), PutMode::Overwrite).await.is_err());
+    repo.put(&old, "old".into(), PutMode::Overwrite)
+        .await
+        .unwrap();
+    assert!(repo
+        .put_stream(&old, failing(), PutMode::Overwrite)
+        .await
+        .is_err());
     assert_eq!(repo.get(&old).await.unwrap().bytes().await.unwrap(), "old");
     let listed: Vec<_> = futures::TryStreamExt::try_collect::<Vec<_>>(
         repo.list(Some(&Key::new(p.clone()).unwrap())),

@@ -87,7 +87,9 @@ async fn read_request(sock: &mut tokio::net::TcpStream) {
     let mut buf = Vec::new();
     let mut tmp = [0u8; 4096];
     loop {
-        let Ok(n) = sock.read(&mut tmp).await else { return };
+        let Ok(n) = sock.read(&mut tmp).await else {
+            return;
+        };
         if n == 0 {
             return;
         }

@@ -27,4 +27,21 @@ if ! wait $servers_pid; then
 fi
 cat "$servers_log"
 . target/servers/all.env
+# The behaviour tests open a repository the way a node does: from the vendor's settings
+# file (here S3 on moto, with a rootPath and advancedProperties).
+cat >target/servers/behavior-s3.yaml <<YAML
+---
+type: S3
+rootPath: /shared-config
+connectorProperties:
+  bucket: $HARMONY_TEST_S3_BUCKET
+  region: $HARMONY_TEST_S3_REGION
+  protocol: HTTP
+  endpoint: $HARMONY_TEST_S3_ENDPOINT
+  accessKey: $HARMONY_TEST_S3_ACCESS_KEY
+  secretAccessKey: $HARMONY_TEST_S3_SECRET_KEY
+advancedProperties:
+  outboxSort: Date/Time Modified
+YAML
+export HARMONY_TEST_REPO=$PWD/target/servers/behavior-s3.yaml
 cargo test --workspace

@@ -75,8 +75,17 @@ async fn open_store(settings: &RepoSettings) -> Result<Arc<dyn Repository>> {
         #[cfg(not(feature = "file"))]
         Connector::File { .. } => Err(not_compiled(settings, "file")),
         Connector::Smb(_) => Err(not_compiled(settings, "smb")),
+        #[cfg(feature = "s3")]
+        Connector::S3(_) => harmony_repo_object_store::open(settings).await,
+        #[cfg(not(feature = "s3"))]
         Connector::S3(_) => Err(not_compiled(settings, "s3")),
+        #[cfg(feature = "azureblob")]
+        Connector::AzureBlob(_) => harmony_repo_object_store::open(settings).await,
+        #[cfg(not(feature = "azureblob"))]
         Connector::AzureBlob(_) => Err(not_compiled(settings, "azureblob")),
+        #[cfg(feature = "gcpbucket")]
+        Connector::Gcs(_) => harmony_repo_gcs::open(settings).await,
+        #[cfg(not(feature = "gcpbucket"))]
         Connector::Gcs(_) => Err(not_compiled(settings, "gcpbucket")),
         _ => Err(not_compiled(settings, settings.connector.type_name())),
     }

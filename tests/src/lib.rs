@@ -1,0 +1,1 @@
+//! Behaviour tests only: see tests/behavior.rs.

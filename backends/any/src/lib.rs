@@ -74,6 +74,9 @@ async fn open_store(settings: &RepoSettings) -> Result<Arc<dyn Repository>> {
         Connector::File { .. } => harmony_repo_file::open(settings).await,
         #[cfg(not(feature = "file"))]
         Connector::File { .. } => Err(not_compiled(settings, "file")),
+        #[cfg(feature = "smb")]
+        Connector::Smb(_) => harmony_repo_smb::open(settings).await,
+        #[cfg(not(feature = "smb"))]
         Connector::Smb(_) => Err(not_compiled(settings, "smb")),
         #[cfg(feature = "s3")]
         Connector::S3(_) => harmony_repo_object_store::open(settings).await,

@@ -11,7 +11,11 @@ use std::sync::Arc;
 
 async fn repo() -> Option<Arc<dyn Repository>> {
     let [spec] = harmony_repo::conformance::server_env("HARMONY_TEST_REPO", ["HARMONY_TEST_REPO"])?;
-    Some(harmony_repo_any::open_location(&spec).await.unwrap_or_else(|e| panic!("open {spec}: {e}")))
+    Some(
+        harmony_repo_any::open_location(&spec)
+            .await
+            .unwrap_or_else(|e| panic!("open {spec}: {e}")),
+    )
 }
 
 harmony_repo::conformance_suite!(repo);

@@ -23,8 +23,9 @@ use std::time::SystemTime;
 
 /// Page size of listings (the GCS maximum; the emulator returns everything without one).
 const PAGE: i32 = 1000;
-/// Reads retried when the object is replaced between its metadata and its body.
-const READ_ATTEMPTS: usize = 8;
+/// Reads retried when the object is replaced between its metadata and its body (a key
+/// under heavy compare-and-swap traffic can be replaced several times in a row).
+const READ_ATTEMPTS: u64 = 64;
 
 /// A Google Cloud Storage bucket as a [`Repository`]: keys are object names.
 ///
@@ -207,7 +208,12 @@ impl Repository for GcsRepository {
     async fn get_range(&self, key: &Key, range: Option<Range<u64>>) -> Result<GetResult> {
         // Metadata first (for the size and generation), then that generation's bytes;
         // if it was replaced in between, start again so meta and body always agree.
-        for _ in 0..READ_ATTEMPTS {
+        for attempt in 0..READ_ATTEMPTS {
+            if attempt > 0 {
+                // A short random pause lets the competing writers' burst pass.
+                let ms = rand::random_range(0..=attempt.min(20));
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
             let meta = self.head(key).await?;
             let r = clamp_range(|| self.loc(key), range.clone(), meta.size)?;
             if r.is_empty() {

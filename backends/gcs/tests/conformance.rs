@@ -8,9 +8,15 @@ async fn repo() -> Option<Arc<dyn Repository>> {
         "GCS",
         ["HARMONY_TEST_GCS_ENDPOINT", "HARMONY_TEST_GCS_BUCKET"],
     )?;
+    // HARMONY_TEST_GCS_ADC=1: a real bucket with application-default credentials
+    // (endpoint https://storage.googleapis.com); otherwise the emulator, anonymously.
+    let auth = match std::env::var("HARMONY_TEST_GCS_ADC").as_deref() {
+        Ok("1") => GcsAuth::ApplicationDefault,
+        _ => GcsAuth::Anonymous,
+    };
     let repo = GcsBuilder::new(bucket)
         .endpoint(endpoint)
-        .auth(GcsAuth::Anonymous)
+        .auth(auth)
         .build()
         .await
         .expect("open the emulator's bucket");

@@ -253,10 +253,23 @@ impl<'a> Ops<'a> {
         self.write_small(&p.meta, &p.meta_dir, m.encode().as_bytes())
     }
 
+    /// Deletes a file; a missing one is fine. Retries while another client's
+    /// handle (a reader, or a `stat`, which opens the file too) makes it busy.
     pub fn remove(&self, path: &str) -> SmbResult<()> {
-        match self.c.unlink(path) {
-            Err(e) if !is_kind(&e, ErrorKind::NotFound) => Err(e),
-            _ => Ok(()),
+        let start = Instant::now();
+        let mut attempt = 0;
+        loop {
+            match self.c.unlink(path) {
+                Err(e) if is_kind(&e, ErrorKind::NotFound) => return Ok(()),
+                Err(e)
+                    if is_kind(&e, ErrorKind::ResourceBusy)
+                        && start.elapsed() < self.t.wait_timeout =>
+                {
+                    std::thread::sleep(backoff(attempt));
+                    attempt += 1;
+                }
+                r => return r,
+            }
         }
     }
 
@@ -333,9 +346,20 @@ impl Lock {
                     continue;
                 }
                 Err(e) if is_kind(&e, ErrorKind::AlreadyExists) => {}
+                Err(e) if is_kind(&e, ErrorKind::ResourceBusy) => {}
                 Err(e) => return Err(e.into()),
             }
-            if let Some(now) = ops.read_small(&lock.path)? {
+            // Look at the holder's content now and then (reading it briefly blocks
+            // the holder's release, which retries).
+            let look = seen
+                .as_ref()
+                .is_none_or(|(_, t)| t.elapsed() >= ops.t.stale_after);
+            let content = match look.then(|| ops.read_small(&lock.path)) {
+                Some(Err(e)) if is_kind(&e, ErrorKind::ResourceBusy) => None,
+                Some(r) => r?,
+                None => None,
+            };
+            if let Some(now) = content {
                 match &seen {
                     Some((c, t)) if *c == now => {
                         if t.elapsed() >= ops.t.stale_after {

@@ -163,7 +163,10 @@ impl Repository for MemoryRepository {
         let mut prefixes = BTreeSet::new();
         for e in map.values().filter(|e| under(&e.meta.key, prefix)) {
             let rel = match prefix {
-                Some(p) => e.meta.key.strip_prefix(p).expect("filtered by under()"),
+                Some(p) => match e.meta.key.strip_prefix(p) {
+                    Some(rel) => rel,
+                    None => continue,
+                },
                 None => e.meta.key.clone(),
             };
             match rel.as_str().split_once('/') {

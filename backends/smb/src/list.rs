@@ -34,7 +34,12 @@ fn read_folder(ops: &Ops<'_>, dir: Option<(&Key, &str)>) -> Result<Vec<Entry>, S
         Err(e) => {
             // libsmbclient reports any failed opendir as a bad descriptor: ask stat why.
             return match ops.c.stat(&path) {
-                Err(s) if matches!(kind(&s), Some(ErrorKind::NotFound | ErrorKind::NotADirectory)) => {
+                Err(s)
+                    if matches!(
+                        kind(&s),
+                        Some(ErrorKind::NotFound | ErrorKind::NotADirectory)
+                    ) =>
+                {
                     Ok(vec![])
                 }
                 Ok(st) if !st.mode.is_dir() => Ok(vec![]),
@@ -57,7 +62,10 @@ fn read_folder(ops: &Ops<'_>, dir: Option<(&Key, &str)>) -> Result<Vec<Entry>, S
             None => Key::new(seg),
         };
         let Ok(key) = key else {
-            tracing::warn!(name = e.name(), "skipping a file name that is not a valid key");
+            tracing::warn!(
+                name = e.name(),
+                "skipping a file name that is not a valid key"
+            );
             continue;
         };
         let stored = match dir {

@@ -194,9 +194,6 @@ mod tests {
     #[test]
     fn overlong_escaped_segment_is_invalid_path() {
         let k = Key::new("?".repeat(100)).unwrap();
-        assert!(matches!(
-            stored_path(&k),
-            Err(Error::InvalidPath { .. })
-        ));
+        assert!(matches!(stored_path(&k), Err(Error::InvalidPath { .. })));
     }
 }

@@ -61,8 +61,14 @@ pub(crate) struct Meta {
 
 impl Meta {
     fn encode(&self) -> String {
-        let md5 = self.md5.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
-        format!("hsmb1 {} {} {} {}\n", self.version, self.size, self.mtime, md5)
+        let md5 = self
+            .md5
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "-".into());
+        format!(
+            "hsmb1 {} {} {} {}\n",
+            self.version, self.size, self.mtime, md5
+        )
     }
 
     fn decode(text: &[u8]) -> Option<Meta> {
@@ -91,7 +97,9 @@ impl Meta {
 }
 
 pub(crate) fn secs(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// The version token of a file: its metadata's, or one made from size and mtime for a
@@ -189,7 +197,10 @@ impl<'a> Ops<'a> {
         while !data.is_empty() {
             let n = f.write(&data[..data.len().min(IO_CHUNK)])?;
             if n == 0 {
-                return Err(io::Error::new(ErrorKind::WriteZero, "SMB write wrote nothing"));
+                return Err(io::Error::new(
+                    ErrorKind::WriteZero,
+                    "SMB write wrote nothing",
+                ));
             }
             data = &data[n..];
         }
@@ -380,7 +391,10 @@ impl Lock {
     }
 
     fn break_stale(ops: &Ops<'_>, path: &str) -> SmbResult<()> {
-        tracing::warn!(lock = path, "breaking a stale SMB lock left by a crashed writer");
+        tracing::warn!(
+            lock = path,
+            "breaking a stale SMB lock left by a crashed writer"
+        );
         let aside = format!("{path}.stale-{}", new_version());
         match ops.c.rename(path, &aside) {
             Ok(()) => ops.remove(&aside),

@@ -59,7 +59,9 @@ fn open_current<'a>(
                 }
                 return Ok(None);
             }
-            Err(e) if is_kind(&e, ErrorKind::ResourceBusy) && since.elapsed() < ops.t.wait_timeout => {
+            Err(e)
+                if is_kind(&e, ErrorKind::ResourceBusy) && since.elapsed() < ops.t.wait_timeout =>
+            {
                 std::thread::sleep(std::time::Duration::from_millis(5));
                 continue;
             }
@@ -249,8 +251,7 @@ pub(crate) async fn put(
         }
     }
     drop(tx);
-    task.await
-        .map_err(|e| Error::backend(inner.loc(key), e))?
+    task.await.map_err(|e| Error::backend(inner.loc(key), e))?
 }
 
 fn lock_err(loc: Location, e: LockError) -> Error {

@@ -17,7 +17,11 @@ async fn repo() -> Option<Arc<dyn Repository>> {
         s.user = Some(user);
         s.password = Some(harmony_repo::settings::Secret::new(password));
     }
-    Some(harmony_repo_smb::open(&settings).await.expect("open the SMB share"))
+    Some(
+        harmony_repo_smb::open(&settings)
+            .await
+            .expect("open the SMB share"),
+    )
 }
 
 harmony_repo::conformance_suite!(repo);

@@ -43,7 +43,9 @@ impl Env {
     }
 
     async fn repo(&self) -> SmbRepository {
-        SmbRepository::connect(self.config()).await.expect("connect")
+        SmbRepository::connect(self.config())
+            .await
+            .expect("connect")
     }
 
     /// Runs `smbclient` commands on the share; panics with its output on failure.
@@ -56,7 +58,10 @@ impl Env {
     /// Runs `smbclient` commands on the share: success and output.
     fn smbclient_try(&self, cmds: &str) -> (bool, String) {
         let out = Command::new("smbclient")
-            .arg(format!("//{}/{}", self.settings.server, self.settings.share))
+            .arg(format!(
+                "//{}/{}",
+                self.settings.server, self.settings.share
+            ))
             .args(["-p", &self.settings.port.unwrap_or(445).to_string()])
             .args(["-U", &format!("{}%{}", self.user, self.password)])
             .args(["-m", "SMB3", "-c", cmds])
@@ -91,8 +96,15 @@ async fn smbclient_and_library_read_each_others_files() {
         tmp.path().display()
     ));
     let key = k(&format!("{dir}/from-cli.txt"));
-    let g = repo.get(&key).await.expect("library reads smbclient's file");
-    let v1 = g.meta.version.clone().expect("a version for a foreign file");
+    let g = repo
+        .get(&key)
+        .await
+        .expect("library reads smbclient's file");
+    let v1 = g
+        .meta
+        .version
+        .clone()
+        .expect("a version for a foreign file");
     assert_eq!(g.bytes().await.unwrap(), "written by smbclient");
     // Compare-and-swap works on a file the library did not write.
     repo.put(&key, "updated".into(), PutMode::Update(v1.clone()))
@@ -103,9 +115,13 @@ async fn smbclient_and_library_read_each_others_files() {
         Err(Error::Precondition(..))
     ));
 
-    repo.put(&k(&format!("{dir}/sub/from-lib.txt")), "written by the library".into(), PutMode::Create)
-        .await
-        .unwrap();
+    repo.put(
+        &k(&format!("{dir}/sub/from-lib.txt")),
+        "written by the library".into(),
+        PutMode::Create,
+    )
+    .await
+    .unwrap();
     env.smbclient(&format!(
         "lcd {}; get {dir}/sub/from-lib.txt down.txt; get {dir}/from-cli.txt again.txt",
         tmp.path().display()
@@ -134,7 +150,10 @@ async fn lock_of_a_crashed_writer_is_recovered() {
     repo.put(&key, "after the crash".into(), PutMode::Create)
         .await
         .expect("put after a crashed writer");
-    assert_eq!(repo.get(&key).await.unwrap().bytes().await.unwrap(), "after the crash");
+    assert_eq!(
+        repo.get(&key).await.unwrap().bytes().await.unwrap(),
+        "after the crash"
+    );
     let (found, out) = env.smbclient_try(&format!("lcd {}; get {lock} back", tmp.path().display()));
     assert!(!found, "the lock was released: {out}");
     repo.delete(&key).await.unwrap();
@@ -154,20 +173,33 @@ async fn names_are_stored_as_the_mapping_table_says() {
         ("pipe|<lt>\"q\"", "pipe%7C%3Clt%3E%22q%22"),
     ];
     for (key, _) in table {
-        repo.put(&k(&format!("{dir}/{key}")), key.to_string().into(), PutMode::Create)
-            .await
-            .unwrap_or_else(|e| panic!("{key:?}: {e}"));
+        repo.put(
+            &k(&format!("{dir}/{key}")),
+            key.to_string().into(),
+            PutMode::Create,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{key:?}: {e}"));
     }
     let ls = env.smbclient(&format!("cd {dir}; ls"));
     for (key, stored) in table {
         assert!(ls.contains(stored), "{key:?} stored as {stored:?}:\n{ls}");
-        let got = repo.get(&k(&format!("{dir}/{key}"))).await.unwrap().bytes().await.unwrap();
+        let got = repo
+            .get(&k(&format!("{dir}/{key}")))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
         assert_eq!(got, key);
     }
     // A name written by another client decodes the same way.
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("f"), "x").unwrap();
-    env.smbclient(&format!("lcd {}; put f \"{dir}/x%3Ay\"", tmp.path().display()));
+    env.smbclient(&format!(
+        "lcd {}; put f \"{dir}/x%3Ay\"",
+        tmp.path().display()
+    ));
     let mut keys: Vec<String> = repo
         .list(Some(&k(&dir)))
         .map_ok(|m| m.key.to_string())
@@ -175,13 +207,17 @@ async fn names_are_stored_as_the_mapping_table_says() {
         .await
         .unwrap();
     keys.sort();
-    let mut want: Vec<String> = table.iter().map(|(key, _)| format!("{dir}/{key}")).collect();
+    let mut want: Vec<String> = table
+        .iter()
+        .map(|(key, _)| format!("{dir}/{key}"))
+        .collect();
     want.push(format!("{dir}/x:y"));
     want.sort();
     assert_eq!(keys, want);
     // The internal folder is reserved.
     assert!(matches!(
-        repo.put(&k(".harmony-smb/x"), "x".into(), PutMode::Overwrite).await,
+        repo.put(&k(".harmony-smb/x"), "x".into(), PutMode::Overwrite)
+            .await,
         Err(Error::InvalidPath { .. })
     ));
     repo.delete_prefix(&k(&dir)).await.unwrap();
@@ -194,9 +230,14 @@ async fn keys_differing_only_in_case_are_one_object() {
     let dir = unique("case");
     let upper = k(&format!("{dir}/Hosts/ACME.xml"));
     let lower = k(&format!("{dir}/hosts/acme.xml"));
-    repo.put(&upper, "first".into(), PutMode::Create).await.unwrap();
+    repo.put(&upper, "first".into(), PutMode::Create)
+        .await
+        .unwrap();
     // The server folds case: the lower-case key names the same file...
-    assert_eq!(repo.get(&lower).await.unwrap().bytes().await.unwrap(), "first");
+    assert_eq!(
+        repo.get(&lower).await.unwrap().bytes().await.unwrap(),
+        "first"
+    );
     assert!(matches!(
         repo.put(&lower, "x".into(), PutMode::Create).await,
         Err(Error::AlreadyExists(_))
@@ -204,8 +245,13 @@ async fn keys_differing_only_in_case_are_one_object() {
     // ...with the same version (metadata is keyed case-insensitively too).
     let v = repo.head(&upper).await.unwrap().version.unwrap();
     assert_eq!(repo.head(&lower).await.unwrap().version.unwrap(), v);
-    repo.put(&lower, "second".into(), PutMode::Update(v)).await.unwrap();
-    assert_eq!(repo.get(&upper).await.unwrap().bytes().await.unwrap(), "second");
+    repo.put(&lower, "second".into(), PutMode::Update(v))
+        .await
+        .unwrap();
+    assert_eq!(
+        repo.get(&upper).await.unwrap().bytes().await.unwrap(),
+        "second"
+    );
     // Listings show the spelling of the first write.
     let keys: Vec<String> = repo
         .list(Some(&k(&dir)))
@@ -215,7 +261,12 @@ async fn keys_differing_only_in_case_are_one_object() {
         .unwrap();
     assert_eq!(keys, [upper.to_string()]);
     repo.delete(&lower).await.unwrap();
-    assert!(repo.list(Some(&k(&dir))).try_collect::<Vec<_>>().await.unwrap().is_empty());
+    assert!(repo
+        .list(Some(&k(&dir)))
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -227,7 +278,9 @@ async fn wrong_password_is_permission_denied_naming_the_repo_only() {
     let msg = e.to_string();
     assert!(matches!(e, Error::PermissionDenied(..)), "{e:?}");
     assert!(msg.contains(&c.url()), "{msg}");
-    assert!(!msg.contains("not-the-password-42") && !format!("{e:?}").contains("not-the-password-42"));
+    assert!(
+        !msg.contains("not-the-password-42") && !format!("{e:?}").contains("not-the-password-42")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -238,7 +291,10 @@ async fn missing_share_is_a_clear_error() {
     let e = SmbRepository::connect(c).await.unwrap_err();
     let msg = e.to_string();
     assert!(msg.contains("no-such-share"), "{msg}");
-    assert!(matches!(e, Error::NotFound(_) | Error::PermissionDenied(..)), "{e:?}");
+    assert!(
+        matches!(e, Error::NotFound(_) | Error::PermissionDenied(..)),
+        "{e:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -259,11 +315,18 @@ async fn settings_file_and_url_open_the_share() {
     let from_url = RepoSettings::from_url(&url).unwrap();
     let key = k(&unique("settings"));
     for (i, settings) in [from_yaml, from_url].iter().enumerate() {
-        let repo = harmony_repo_smb::open(settings).await.expect("open from settings");
+        let repo = harmony_repo_smb::open(settings)
+            .await
+            .expect("open from settings");
         assert_eq!(repo.to_string(), env.config().url());
         assert!(!format!("{repo:?} {repo}").contains(&env.password));
-        repo.put(&key, format!("{i}").into(), PutMode::Overwrite).await.unwrap();
-        assert_eq!(repo.get(&key).await.unwrap().bytes().await.unwrap(), format!("{i}"));
+        repo.put(&key, format!("{i}").into(), PutMode::Overwrite)
+            .await
+            .unwrap();
+        assert_eq!(
+            repo.get(&key).await.unwrap().bytes().await.unwrap(),
+            format!("{i}")
+        );
     }
     env.repo().await.delete(&key).await.unwrap();
 }

@@ -10,8 +10,8 @@ use crate::repo::{blocking, Inner};
 use bytes::Bytes;
 use futures::StreamExt;
 use harmony_repo::{
-    clamp_range, ByteStream, Error, GetResult, Key, Location, Md5Hasher, ObjectMeta, PutMode,
-    Result, Version,
+    clamp_range, ByteStream, Digest, Error, GetResult, Key, Location, Md5Hasher, ObjectMeta,
+    PutMode, Result, Version,
 };
 use pavao::{SmbFile, SmbStat};
 use std::io::{ErrorKind, Read, Seek, SeekFrom};
@@ -180,7 +180,8 @@ pub(crate) async fn get(
 
 enum Chunk {
     Data(Bytes),
-    End,
+    /// The end of the body, with its MD5 (hashed on the async side, overlapping the writes).
+    End(Digest),
     Fail(Error),
 }
 
@@ -212,22 +213,20 @@ pub(crate) async fn put(
             }
             r => r.map_err(err)?,
         };
-        let mut md5 = Md5Hasher::default();
         let outcome = loop {
             match rx.blocking_recv() {
                 Some(Chunk::Data(b)) => {
-                    md5.update(&b);
                     if let Err(e) = Ops::write_all(&mut f, &b) {
                         break Err(map_err(loc(), e.into()));
                     }
                 }
-                Some(Chunk::End) => break Ok(()),
+                Some(Chunk::End(md5)) => break Ok(md5),
                 Some(Chunk::Fail(e)) => break Err(e),
                 None => break Err(Error::backend(loc(), "the put was cancelled")),
             }
         };
         drop(f);
-        let r = outcome.and_then(|()| commit(&ops, &p, &tmp, &mode, md5, &loc));
+        let r = outcome.and_then(|md5| commit(&ops, &p, &tmp, &mode, md5, &loc));
         if r.is_err() {
             let _ = ops.remove(&tmp);
         }
@@ -239,11 +238,15 @@ pub(crate) async fn put(
             digest: m.md5,
         })
     });
+    let mut md5 = Md5Hasher::default();
     loop {
         let msg = match body.next().await {
-            Some(Ok(b)) => Chunk::Data(b),
+            Some(Ok(b)) => {
+                md5.update(&b);
+                Chunk::Data(b)
+            }
             Some(Err(e)) => Chunk::Fail(e),
-            None => Chunk::End,
+            None => Chunk::End(std::mem::take(&mut md5).finish()),
         };
         let last = !matches!(msg, Chunk::Data(_));
         if tx.send(msg).await.is_err() || last {
@@ -269,7 +272,7 @@ fn commit(
     p: &Paths,
     tmp: &str,
     mode: &PutMode,
-    md5: Md5Hasher,
+    md5: Digest,
     loc: &dyn Fn() -> Location,
 ) -> Result<Meta> {
     let mut lock = Lock::acquire(ops, p).map_err(|e| lock_err(loc(), e))?;
@@ -285,7 +288,7 @@ fn commit_locked(
     p: &Paths,
     tmp: &str,
     mode: &PutMode,
-    md5: Md5Hasher,
+    md5: Digest,
     lock: &mut Lock,
     loc: &dyn Fn() -> Location,
 ) -> Result<Meta> {
@@ -339,7 +342,7 @@ fn commit_locked(
         version: new_version(),
         size: st.size,
         mtime: secs(st.modified),
-        md5: Some(md5.finish()),
+        md5: Some(md5),
     };
     ops.write_meta(p, &meta).map_err(err)?;
     Ok(meta)

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 fn gen(dir: &Path, files: usize) -> std::io::Result<u64> {
-    let mut rng = Rng::new(0x4841_524d_4f4e_59); // "HARMONY"
+    let mut rng = Rng::new(0x0048_4152_4d4f_4e59); // "HARMONY"
     let mut total = 0;
     for i in 0..files {
         let path = dir.join(tree_path(i));
@@ -28,7 +28,7 @@ fn gen(dir: &Path, files: usize) -> std::io::Result<u64> {
 /// Rewrites files 50, 150, 250, ...: even ones keep their size (only a digest or a
 /// byte comparison can tell), odd ones grow by 17 bytes.
 fn change(dir: &Path, files: usize, round: u64) -> std::io::Result<usize> {
-    let mut rng = Rng::new(0x4348_414e_4745 ^ round.wrapping_mul(0x1000_0001)); // "CHANGE"
+    let mut rng = Rng::new(0x4348_414e_4745_0000 ^ round.wrapping_mul(0x1000_0001)); // "CHANGE"
     let mut n = 0;
     for i in (50..files).step_by(100) {
         let path = dir.join(tree_path(i));

@@ -84,14 +84,14 @@ fi
 stop_servers() {
   local s
   for s in "${SERVERS[@]}"; do
-    HARMONY_STATE_DIR="$SERVERS_DIR" scripts/servers/$s.sh stop >/dev/null 2>&1
+    HARMONY_STATE_DIR="$SERVERS_DIR" "scripts/servers/$s.sh" stop >/dev/null 2>&1
   done
 }
 trap stop_servers EXIT
 STARTED=()
 for s in "${SERVERS[@]}"; do
   say "starting $s"
-  if HARMONY_STATE_DIR="$SERVERS_DIR" scripts/servers/$s.sh start >"$WORK/logs/start-$s.log" 2>&1; then
+  if HARMONY_STATE_DIR="$SERVERS_DIR" "scripts/servers/$s.sh" start >"$WORK/logs/start-$s.log" 2>&1; then
     # shellcheck disable=SC1090
     . "$SERVERS_DIR/$s.env"
     STARTED+=("$s")
@@ -173,19 +173,22 @@ bench_endpoint() {
   row "$ep" "cold push" "$o" "$r" "$(what "$ep-cold-ours")"
 
   say "== $ep: no-op re-sync"
-  o=$(timed "$ep-noop-ours" ours push "$SRC")
-  r=$(timed "$ep-noop-rclone" theirs)
-  note="$(what "$ep-noop-ours")"
+  # First the requests the no-op will make (sync-requests plans only: it leaves the
+  # sync-state record as the cold push wrote it), then the timed no-op itself.
+  note=""
   if "$BIN/sync-requests" "$OURS_URL" "$SYSTEM" "$SRC" >"$WORK/logs/$ep-requests.out" 2>"$WORK/logs/$ep-requests.err"; then
     req="$(json "$WORK/logs/$ep-requests.out" src_listings src_per_object dst_listings dst_per_object list_seconds changes)"
     # shellcheck disable=SC2086
     set -- $req
-    note="$note; requests: src $1 listing + $2 per-object, dst $3 listing + $4 per-object (floor: 1 listing per side); bare listing of both sides ${5}s"
+    note="; requests: src $1 listing calls + $2 per-object, dst $3 listing calls + $4 per-object (floor: 1 listing per side); bare listing of both sides ${5}s"
     [[ $6 == 0 ]] || note="$note; PLAN NOT EMPTY: $6 changes"
     printf '%s\n' "$5" >"$WORK/logs/$ep-floor"
   else
-    note="$note; request count failed: $(tail -n 1 "$WORK/logs/$ep-requests.err")"
+    note="; request count failed: $(tail -n 1 "$WORK/logs/$ep-requests.err")"
   fi
+  o=$(timed "$ep-noop-ours" ours push "$SRC")
+  r=$(timed "$ep-noop-rclone" theirs)
+  note="$(what "$ep-noop-ours")$note"
   row "$ep" "no-op" "$o" "$r" "$note"
 
   o=$(timed "$ep-noop-nostate-ours" ours --no-state push "$SRC")
@@ -221,8 +224,8 @@ if started azurite; then
   OURS_URL="az://$HARMONY_TEST_AZURE_ACCOUNT/$HARMONY_TEST_AZURE_CONTAINER/ours-$RUN_ID?endpoint=$HARMONY_TEST_AZURE_ENDPOINT"
   # rclone 1.60's azureblob takes an endpoint *suffix* (https://ACCOUNT.SUFFIX) or the
   # emulator at the fixed 127.0.0.1:10000; a SAS URL reaches Azurite on its own port.
-  export RCLONE_CONFIG_BAZ_TYPE=azureblob \
-    RCLONE_CONFIG_BAZ_SAS_URL="$(account_sas "$HARMONY_TEST_AZURE_ACCOUNT" "$HARMONY_TEST_AZURE_KEY" "$HARMONY_TEST_AZURE_ENDPOINT")"
+  RCLONE_CONFIG_BAZ_SAS_URL="$(account_sas "$HARMONY_TEST_AZURE_ACCOUNT" "$HARMONY_TEST_AZURE_KEY" "$HARMONY_TEST_AZURE_ENDPOINT")"
+  export RCLONE_CONFIG_BAZ_TYPE=azureblob RCLONE_CONFIG_BAZ_SAS_URL
   RCLONE_DST="baz:$HARMONY_TEST_AZURE_CONTAINER/rclone-$RUN_ID/$SYSTEM"
   bench_endpoint "azure (azurite)"
 fi
@@ -236,10 +239,11 @@ if started fake-gcs; then
 fi
 
 if started samba; then
+  RCLONE_CONFIG_BSMB_PASS="$(rclone obscure "$HARMONY_TEST_SMB_PASSWORD")"
   OURS_URL="smb://$HARMONY_TEST_SMB_USER:$HARMONY_TEST_SMB_PASSWORD@127.0.0.1:$HARMONY_TEST_SMB_PORT/${HARMONY_TEST_SMB_URL##*/}/ours-$RUN_ID"
   export RCLONE_CONFIG_BSMB_TYPE=smb RCLONE_CONFIG_BSMB_HOST=127.0.0.1 \
     RCLONE_CONFIG_BSMB_PORT="$HARMONY_TEST_SMB_PORT" RCLONE_CONFIG_BSMB_USER="$HARMONY_TEST_SMB_USER" \
-    RCLONE_CONFIG_BSMB_PASS="$(rclone obscure "$HARMONY_TEST_SMB_PASSWORD")"
+    RCLONE_CONFIG_BSMB_PASS
   RCLONE_DST="bsmb:${HARMONY_TEST_SMB_URL##*/}/rclone-$RUN_ID/$SYSTEM"
   bench_endpoint "smb (samba)"
 elif ((!LOCAL_ONLY)); then

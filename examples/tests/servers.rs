@@ -5,8 +5,11 @@ use std::process::{Command, Output};
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-config");
 
-/// (name, URL, extra environment) of every configured server; `None` entries skip loudly.
-fn endpoints(prefix: &str) -> Vec<(&'static str, String, Vec<(&'static str, String)>)> {
+/// A server as the tools reach it: its name, a URL, and the environment it needs.
+type Endpoint = (&'static str, String, Vec<(&'static str, String)>);
+
+/// Every configured server; unconfigured ones skip loudly (or fail under HARMONY_REQUIRE_SERVERS=1).
+fn endpoints(prefix: &str) -> Vec<Endpoint> {
     let mut out = vec![];
     if let Some([ep, bucket, region, ak, sk]) = server_env(
         "S3",

@@ -20,7 +20,9 @@ start() {
   port="$(free_port)"
   url="http://127.0.0.1:$port"
   # moto keeps everything in memory, so each start is a fresh, empty store.
-  spawn "$NAME" "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port"
+  # moto_serial.py: moto with its requests applied one at a time, so conditional
+  # writes are atomic as on S3 (plain moto_server loses concurrent CAS updates).
+  spawn "$NAME" "$VENV/bin/python" "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/moto_serial.py" 127.0.0.1 "$port"
   wait_port 127.0.0.1 "$port" 120
   # moto accepts an unsigned bucket PUT, but denies anonymous object GETs, and
   # Flask eats form-encoded bodies: sign with SigV4 and send octet-stream.

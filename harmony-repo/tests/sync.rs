@@ -8,9 +8,13 @@ fn k(s: &str) -> Key {
     Key::new(s).unwrap()
 }
 
-/// A repository without digests (like a plain folder), to exercise the state record.
+/// A repository without digests (like a plain folder), to exercise the state record;
+/// with `Lists`, it has digests but lists other version tokens than its writes return
+/// (like S3, whose listings cannot see the write id).
 #[derive(Debug)]
 struct NoDigest(MemoryRepository);
+#[derive(Debug)]
+struct Lists(MemoryRepository);
 impl std::fmt::Display for NoDigest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("nodigest://")
@@ -51,6 +55,54 @@ impl Repository for NoDigest {
     }
 }
 
+/// Listed tokens work as conditions too, as they do on S3.
+fn unlisted(m: PutMode) -> PutMode {
+    match m {
+        PutMode::Update(Version(v)) => {
+            PutMode::Update(Version(v.trim_start_matches("listed-").to_string()))
+        }
+        m => m,
+    }
+}
+
+impl std::fmt::Display for Lists {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("lists://")
+    }
+}
+#[async_trait::async_trait]
+impl Repository for Lists {
+    async fn head(&self, key: &Key) -> Result<ObjectMeta> {
+        self.0.head(key).await
+    }
+    async fn get_range(&self, key: &Key, r: Option<std::ops::Range<u64>>) -> Result<GetResult> {
+        self.0.get_range(key, r).await
+    }
+    async fn put(&self, key: &Key, d: bytes::Bytes, m: PutMode) -> Result<ObjectMeta> {
+        self.0.put(key, d, unlisted(m)).await
+    }
+    async fn put_stream(&self, key: &Key, b: ByteStream, m: PutMode) -> Result<ObjectMeta> {
+        self.0.put_stream(key, b, unlisted(m)).await
+    }
+    fn list(&self, p: Option<&Key>) -> ListStream<'_> {
+        use futures::TryStreamExt;
+        let listed = |v: Option<Version>| v.map(|v| Version(format!("listed-{v}")));
+        Box::pin(self.0.list(p).map_ok(move |m| ObjectMeta {
+            version: listed(m.version.clone()),
+            ..m
+        }))
+    }
+    async fn list_with_delimiter(&self, p: Option<&Key>) -> Result<Listing> {
+        self.0.list_with_delimiter(p).await
+    }
+    async fn delete(&self, key: &Key) -> Result<()> {
+        self.0.delete(key).await
+    }
+    async fn copy(&self, a: &Key, b: &Key, c: bool) -> Result<ObjectMeta> {
+        self.0.copy(a, b, c).await
+    }
+}
+
 async fn fill(repo: &dyn Repository, n: usize) {
     for i in 0..n {
         repo.put(
@@ -66,16 +118,20 @@ async fn fill(repo: &dyn Repository, n: usize) {
 #[tokio::test]
 async fn noop_sync_is_one_listing_per_side_with_state_or_digests() {
     let state = tempfile::tempdir().unwrap();
-    for digests in [true, false] {
+    for (digests, lists) in [(true, false), (false, false), (false, true)] {
         let src: Arc<dyn Repository> = if digests {
             Arc::new(MemoryRepository::new())
         } else {
             Arc::new(NoDigest(MemoryRepository::new()))
         };
-        let dst: Arc<dyn Repository> = Arc::new(NoDigest(MemoryRepository::new()));
+        let dst: Arc<dyn Repository> = if lists {
+            Arc::new(Lists(MemoryRepository::new()))
+        } else {
+            Arc::new(NoDigest(MemoryRepository::new()))
+        };
         fill(&*src, 50).await;
         let opts = SyncOptions {
-            state_path: Some(state.path().join(format!("{digests}.tsv"))),
+            state_path: Some(state.path().join(format!("{digests}-{lists}.tsv"))),
             ..Default::default()
         };
         let plan = sync::plan(&*src, &*dst, &opts).await.unwrap();

@@ -35,7 +35,8 @@ pub(crate) fn write_id(attrs: &Attributes) -> Option<String> {
 }
 
 fn token(e_tag: Option<&str>, version: Option<&str>, wid: Option<String>) -> Option<Version> {
-    let base = e_tag.or(version)?;
+    // Listings and headers quote ETags differently (Azure): keep them unquoted.
+    let base = e_tag.or(version)?.trim_matches('"');
     Some(Version(match wid {
         Some(w) => format!("w.{w}.{base}"),
         None => base.to_string(),
@@ -107,7 +108,7 @@ pub(crate) fn put_mode(
             return Err(Error::Precondition(loc(), "empty version token".into()))
         }
         PutMode::Update(v) => object_store::PutMode::Update(UpdateVersion {
-            e_tag: Some(etag_of(v).to_string()),
+            e_tag: Some(format!("\"{}\"", etag_of(v).trim_matches('"'))),
             version: None,
         }),
     })
@@ -120,8 +121,12 @@ mod tests {
     #[test]
     fn tokens_round_trip_to_etags() {
         let t = token(Some("\"abc\""), None, Some("00ff".into())).unwrap();
-        assert_eq!(t.0, "w.00ff.\"abc\"");
-        assert_eq!(etag_of(&t), "\"abc\"");
+        assert_eq!(t.0, "w.00ff.abc");
+        assert_eq!(etag_of(&t), "abc");
+        assert_eq!(
+            token(Some("0x8DC"), None, None),
+            token(Some("\"0x8DC\""), None, None)
+        );
         assert_eq!(etag_of(&Version("\"x.y\"".into())), "\"x.y\"");
         assert_eq!(etag_of(&Version("0x8DC".into())), "0x8DC");
     }

@@ -197,10 +197,12 @@ async fn compare(
         });
     }
     if let Some(r) = rec {
-        if Some(&r.src) == s.version.as_ref()
-            && Some(&r.dst) == d.version.as_ref()
-            && r.size == s.size
-        {
+        // A side is as it was at the last sync if its version is the one recorded, or
+        // if its listing's digest is the recorded one (some stores list other tokens
+        // than their writes return).
+        let src_same = Some(&r.src) == s.version.as_ref() || s.digest == Some(r.digest);
+        let dst_same = Some(&r.dst) == d.version.as_ref() || d.digest == Some(r.digest);
+        if src_same && dst_same && r.size == s.size {
             return Ok(Verdict::Same(None));
         }
     }

@@ -10,6 +10,7 @@
 //! ```
 
 pub mod cases;
+mod concurrency;
 mod layouts;
 
 use crate::{Key, Prefixed, Repository};

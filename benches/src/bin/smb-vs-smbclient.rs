@@ -45,8 +45,12 @@ struct Target {
 
 fn target() -> Res<Target> {
     let url = var("HARMONY_TEST_SMB_URL")?;
-    let rest = url.strip_prefix("smb://").ok_or("HARMONY_TEST_SMB_URL: smb:// URL")?;
-    let (hostport, share) = rest.split_once('/').ok_or("HARMONY_TEST_SMB_URL: no share")?;
+    let rest = url
+        .strip_prefix("smb://")
+        .ok_or("HARMONY_TEST_SMB_URL: smb:// URL")?;
+    let (hostport, share) = rest
+        .split_once('/')
+        .ok_or("HARMONY_TEST_SMB_URL: no share")?;
     let (host, port) = match hostport.rsplit_once(':') {
         Some((h, p)) => (h.to_string(), p.parse()?),
         None => (hostport.to_string(), 445),
@@ -106,9 +110,17 @@ fn smbclient(t: &Target, local: &Path, out: &Path, remote: &str) -> Res<Times> {
     let (l, o) = (local.display(), out.display());
     session(format!("mkdir {remote}; mkdir {remote}/small"))?;
     Ok([
-        timed(|| session(format!("lcd {l}/small; cd {remote}/small; prompt off; mput *")))?,
+        timed(|| {
+            session(format!(
+                "lcd {l}/small; cd {remote}/small; prompt off; mput *"
+            ))
+        })?,
         timed(|| session(format!("lcd {l}; cd {remote}; put large")))?,
-        timed(|| session(format!("lcd {o}/small; cd {remote}/small; prompt off; mget *")))?,
+        timed(|| {
+            session(format!(
+                "lcd {o}/small; cd {remote}/small; prompt off; mget *"
+            ))
+        })?,
         timed(|| session(format!("lcd {o}; cd {remote}; get large")))?,
     ])
 }
@@ -175,7 +187,9 @@ async fn ours(repo: Arc<SmbRepository>, local: &Path, out: &Path, remote: &str) 
         buf.truncate(len);
         Ok((len > 0).then(|| (Bytes::from(buf), f)))
     })
-    .map_err(|e: std::io::Error| harmony_repo::Error::backend(harmony_repo::Location::repo("local file"), e));
+    .map_err(|e: std::io::Error| {
+        harmony_repo::Error::backend(harmony_repo::Location::repo("local file"), e)
+    });
     repo.put_stream(&key("large")?, body.boxed(), PutMode::Overwrite)
         .await?;
     let large_put = t.elapsed().as_secs_f64();

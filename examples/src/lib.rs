@@ -27,6 +27,14 @@ pub async fn open_system(spec: &str, system: &str) -> Result<Arc<dyn Repository>
     )))
 }
 
+/// A tool's exit status: its own on success; on an error, the message and status 2.
+pub fn exit_status(tool: &str, result: Result<std::process::ExitCode>) -> std::process::ExitCode {
+    result.unwrap_or_else(|e| {
+        eprintln!("{tool}: {e}");
+        std::process::ExitCode::from(2)
+    })
+}
+
 /// How results are shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Output {
@@ -34,6 +42,17 @@ pub enum Output {
     Human,
     /// One JSON document on stdout.
     Json,
+}
+
+impl Output {
+    /// JSON when asked for, else for people.
+    pub fn new(json: bool) -> Output {
+        if json {
+            Output::Json
+        } else {
+            Output::Human
+        }
+    }
 }
 
 /// A progress reporter: a bar on a terminal, one line per action otherwise (not in JSON mode).

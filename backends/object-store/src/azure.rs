@@ -67,13 +67,9 @@ impl ObjectStoreRepository {
             secrets.push(k.clone());
             b = b.with_access_key(k);
         }
-        let store = b.build().map_err(|e| {
-            let mut msg = e.to_string();
-            for s in secrets.iter().filter(|s| !s.is_empty()) {
-                msg = msg.replace(s.as_str(), "***");
-            }
-            Error::settings(source, "connectorProperties", msg)
-        })?;
+        let store = b
+            .build()
+            .map_err(|e| crate::errors::build_error(source, &e, &secrets))?;
         Ok(Self::with_flavor(
             Arc::new(store),
             format!("az://{}/{}", s.account, s.container),

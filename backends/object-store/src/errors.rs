@@ -5,6 +5,15 @@ use object_store::client::{HttpError, HttpErrorKind};
 use std::error::Error as StdError;
 
 /// The full text of an error and its sources.
+/// A client that could not be built: a settings error, with every secret masked.
+pub(crate) fn build_error(source: &str, e: &dyn std::fmt::Display, secrets: &[String]) -> Error {
+    let mut msg = e.to_string();
+    for s in secrets.iter().filter(|s| !s.is_empty()) {
+        msg = msg.replace(s.as_str(), "***");
+    }
+    Error::settings(source, "connectorProperties", msg)
+}
+
 fn chain_text(e: &(dyn StdError + 'static)) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();

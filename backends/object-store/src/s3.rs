@@ -85,13 +85,9 @@ impl ObjectStoreRepository {
                 b = b.with_token(t);
             }
         }
-        let store = b.build().map_err(|e| {
-            let mut msg = e.to_string();
-            for s in secrets.iter().filter(|s| !s.is_empty()) {
-                msg = msg.replace(s.as_str(), "***");
-            }
-            Error::settings(source, "connectorProperties", msg)
-        })?;
+        let store = b
+            .build()
+            .map_err(|e| crate::errors::build_error(source, &e, &secrets))?;
         Ok(Self::with_flavor(
             Arc::new(store),
             format!("s3://{}", s.bucket),

@@ -86,22 +86,11 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli).await {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("config-sync: {e}");
-            ExitCode::from(2)
-        }
-    }
+    exit_status("config-sync", run(Cli::parse()).await)
 }
 
 async fn run(cli: Cli) -> harmony_repo_any::Result<ExitCode> {
-    let out = if cli.json {
-        Output::Json
-    } else {
-        Output::Human
-    };
+    let out = Output::new(cli.json);
     let (src, dst, delete, diff): (Arc<dyn Repository>, Arc<dyn Repository>, bool, bool) =
         match &cli.command {
             Command::Push { from, delete } => (

@@ -32,21 +32,11 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Cli::parse()).await {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("repo-migrate: {e}");
-            ExitCode::from(2)
-        }
-    }
+    exit_status("repo-migrate", run(Cli::parse()).await)
 }
 
 async fn run(cli: Cli) -> harmony_repo_any::Result<ExitCode> {
-    let out = if cli.json {
-        Output::Json
-    } else {
-        Output::Human
-    };
+    let out = Output::new(cli.json);
     let src = open_system(&cli.from, &cli.system).await?;
     let dst = open_system(&cli.to, &cli.system).await?;
     let state_path = Some(SyncState::default_path(&src.to_string(), &dst.to_string()));

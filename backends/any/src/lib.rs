@@ -10,6 +10,38 @@
 //! repo.put(&Key::new("hosts/acme.xml")?, "<host/>".into(), PutMode::Create).await?;
 //! # Ok::<_, harmony_repo_any::Error>(()) }).unwrap();
 //! ```
+//!
+//! The README's example, compiled here so it stays true:
+//!
+//! ```no_run
+//! use harmony_repo_any::{open_node, settings::HarmonyEnv, Error, Key, PutMode, Repository};
+//!
+//! /// Edits a shared configuration file with compare-and-swap: no node loses another's update.
+//! async fn edit_partner(env: &HarmonyEnv) -> Result<(), Error> {
+//!     let node = open_node(env).await?;
+//!     let key = Key::new("hosts/acme.xml")?;
+//!     loop {
+//!         let current = node.config.get(&key).await?;
+//!         let version = current.meta.version.clone().expect("every backend has versions");
+//!         let mut xml = current.bytes().await?.to_vec();
+//!         xml.extend_from_slice(b"<!-- edited -->");
+//!         match node.config.put(&key, xml.into(), PutMode::Update(version)).await {
+//!             Err(Error::Precondition(..)) => continue, // another node wrote first: re-read
+//!             other => {
+//!                 other?;
+//!                 break;
+//!             }
+//!         }
+//!     }
+//!     // This node's own runtime tree (protocol message IDs, MDNs).
+//!     if let Some(rt) = &node.runtime {
+//!         rt.put(&Key::new("mdn/msg-1.txt")?, "receipt".into(), PutMode::Create).await?;
+//!     }
+//!     Ok(())
+//! }
+//! // With CLEO_SYSTEM_NAME, HOSTNAME and the settings files in CLEO_SECRETS_MOUNT_POINT:
+//! // edit_partner(&HarmonyEnv::from_env()?).await?;
+//! ```
 
 pub use harmony_repo::*;
 

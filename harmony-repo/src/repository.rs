@@ -47,6 +47,17 @@ impl Digest {
         Digest::Md5(md5::Md5::digest(data).into())
     }
 
+    /// The digest as lower-case hex, without the `md5:` prefix.
+    ///
+    /// ```
+    /// use harmony_repo::Digest;
+    /// assert_eq!(Digest::md5(b"").hex(), "d41d8cd98f00b204e9800998ecf8427e");
+    /// ```
+    pub fn hex(&self) -> String {
+        let Digest::Md5(b) = self;
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
     /// Parses the hex form of an MD5 (an S3 ETag without quotes, say).
     pub fn md5_from_hex(hex: &str) -> Option<Digest> {
         let hex = hex.trim_matches('"');
@@ -64,10 +75,7 @@ impl Digest {
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Digest::Md5(b) => {
-                f.write_str("md5:")?;
-                b.iter().try_for_each(|x| write!(f, "{x:02x}"))
-            }
+            Digest::Md5(_) => write!(f, "md5:{}", self.hex()),
         }
     }
 }

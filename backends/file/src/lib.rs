@@ -97,8 +97,7 @@ impl FileRepository {
 
     /// The lock file of `key` (exposed for tests of stale-lock recovery).
     pub fn lock_path(&self, key: &Key) -> PathBuf {
-        let Digest::Md5(d) = Digest::md5(key.as_str().as_bytes());
-        let name: String = d.iter().map(|b| format!("{b:02x}")).collect();
+        let name = Digest::md5(key.as_str().as_bytes()).hex();
         self.root.join(RESERVED).join("locks").join(name)
     }
 

@@ -32,8 +32,7 @@ fn stamp(m: &Metadata) -> String {
 
 /// Records `digest` for the file at `path`, whose metadata is `m`.
 pub fn set_digest(path: &Path, m: &Metadata, digest: &Digest) {
-    let Digest::Md5(d) = digest;
-    let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = digest.hex();
     // Unsupported extended attributes only cost the digest, never the write.
     let _ = xattr::set(path, XATTR, format!("{hex} {}", stamp(m)).as_bytes());
 }

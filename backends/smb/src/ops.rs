@@ -117,9 +117,7 @@ pub(crate) fn new_version() -> String {
 }
 
 fn hash(stored: &str) -> String {
-    match Digest::md5(stored.to_lowercase().as_bytes()) {
-        Digest::Md5(b) => b.iter().map(|x| format!("{x:02x}")).collect(),
-    }
+    Digest::md5(stored.to_lowercase().as_bytes()).hex()
 }
 
 /// Internal paths of one stored key (already `/`-rooted and URL-safe).

@@ -2,7 +2,6 @@
 
 use super::{Action, Plan, StateEntry, SyncOptions};
 use crate::{Error, Key, Md5Hasher, ObjectMeta, PutMode, Repository, Result};
-use bytes::{Bytes, BytesMut};
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -79,12 +78,7 @@ async fn transfer(
     let g = src.get(key).await?;
     let src_meta = g.meta.clone();
     let (dst_meta, digest) = if size <= SMALL && g.meta.size <= SMALL {
-        let mut buf = BytesMut::with_capacity(g.meta.size as usize);
-        let mut body = g.body;
-        while let Some(c) = body.try_next().await? {
-            buf.extend_from_slice(&c);
-        }
-        let data: Bytes = buf.freeze();
+        let data = g.bytes().await?;
         let digest = crate::Digest::md5(&data);
         (dst.put(key, data, mode).await?, digest)
     } else {

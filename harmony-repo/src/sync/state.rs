@@ -69,9 +69,14 @@ impl SyncState {
         let tmp = path.with_extension("tmp");
         let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         for (k, e) in &self.entries {
-            let Digest::Md5(d) = e.digest;
-            let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
-            writeln!(f, "{k}\t{}\t{}\t{}\t{hex}", e.size, e.src, e.dst)?;
+            writeln!(
+                f,
+                "{k}\t{}\t{}\t{}\t{}",
+                e.size,
+                e.src,
+                e.dst,
+                e.digest.hex()
+            )?;
         }
         f.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(tmp, path)
@@ -84,8 +89,7 @@ impl SyncState {
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
             .unwrap_or_else(std::env::temp_dir);
-        let Digest::Md5(d) = Digest::md5(format!("{src}\n{dst}").as_bytes());
-        let name: String = d.iter().map(|b| format!("{b:02x}")).collect();
+        let name = Digest::md5(format!("{src}\n{dst}").as_bytes()).hex();
         base.join("harmony-repo")
             .join("sync")
             .join(format!("{name}.tsv"))
